@@ -1,0 +1,10 @@
+export * from './errors.js';
+export * from './events.js';
+export * from './graph/changes.js';
+export { type GraphSchema, ProjectGraph } from './graph/graph.js';
+export * from './history.js';
+export * from './io/index.js';
+export * from './project.js';
+export * from './template/index.js';
+export * from './types.js';
+export { isCalendarDate, isCurrency, MAX_TEXT_LENGTH } from './values.js';
