@@ -67,8 +67,12 @@ export function TreeView(props: TreeViewProps) {
   const dropDone = useRef(false);
   const latest = useRef(props);
   latest.current = props;
-  const dropRef = useRef(drop);
-  dropRef.current = drop;
+  /**
+   * Where the pointer is over the tree during a drag, written synchronously by every dragover. The
+   * `drop` state only draws the marker: it lags a render behind, and the browser fires `dragleave` just
+   * before `dragend` on a refused drop, so the outcome must not be read from it.
+   */
+  const hover = useRef<DropState | null>(null);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -114,6 +118,7 @@ export function TreeView(props: TreeViewProps) {
       dragStart: (id, e: DragEvent) => {
         dragged.current = id;
         dropDone.current = false;
+        hover.current = null;
         e.dataTransfer.effectAllowed = 'move';
         e.dataTransfer.setData(DRAG_TYPE, id);
         e.dataTransfer.setData('text/plain', latest.current.graph.getNode(id)?.name ?? id);
@@ -130,13 +135,17 @@ export function TreeView(props: TreeViewProps) {
         const plan =
           row.id === id ? ({ ok: false, reason: '' } as const) : dropPlan(g, s, id, row.id, position);
         e.dataTransfer.dropEffect = plan.ok ? 'move' : 'none';
-        const cur = dropRef.current;
-        if (cur?.rowId !== row.id || cur.position !== position) setDrop({ rowId: row.id, position, plan });
+        const cur = hover.current;
+        if (cur?.rowId !== row.id || cur.position !== position) {
+          hover.current = { rowId: row.id, position, plan };
+          setDrop(hover.current);
+        }
       },
       drop: (row, e: DragEvent) => {
         e.preventDefault();
         dropDone.current = true;
-        const state = dropRef.current;
+        const state = hover.current;
+        hover.current = null;
         setDrop(null);
         const id = dragged.current;
         dragged.current = null;
@@ -148,11 +157,12 @@ export function TreeView(props: TreeViewProps) {
         if (!state.plan.noop) latest.current.onMove(state.plan);
       },
       dragEnd: () => {
-        const state = dropRef.current;
+        const state = hover.current;
         // a drop the browser itself refused (dropEffect none) never fires `drop`: say why here
         if (!dropDone.current && state && !state.plan.ok && state.plan.reason)
           latest.current.onRefused(state.plan.reason);
         dragged.current = null;
+        hover.current = null;
         setDrop(null);
       },
     }),
@@ -190,7 +200,12 @@ export function TreeView(props: TreeViewProps) {
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
       onKeyDown={onKeyDown}
       onDragLeave={(e) => {
-        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDrop(null);
+        const to = e.relatedTarget as Node | null;
+        if (e.currentTarget.contains(to)) return;
+        setDrop(null);
+        // the pointer went to another element: releasing there is no drop on the tree. (A refused drop
+        // also fires dragleave, with no related target, right before dragend: keep its reason for that.)
+        if (to !== null) hover.current = null;
       }}
       data-testid="tree"
       data-row-count={rows.length}
