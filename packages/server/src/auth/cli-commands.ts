@@ -16,7 +16,9 @@ export interface AccountCommandDeps {
 
 /** The configured store (the server may be running: SQLite and PostgreSQL both allow it). */
 async function openAccounts(cfg: Config): Promise<{ accounts: AccountStore; store: Store }> {
-  const store: Store = cfg.databaseUrl ? await PgStore.open(cfg.databaseUrl) : await SqliteStore.open(cfg.dataDir);
+  const store: Store = cfg.databaseUrl
+    ? await PgStore.open(cfg.databaseUrl)
+    : await SqliteStore.open(cfg.dataDir);
   const accounts = accountsOf(store);
   if (!accounts) {
     await store.close();
