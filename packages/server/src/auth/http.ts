@@ -1,9 +1,9 @@
 import fastifyCookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { TalusError } from '@talus/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import type { Config } from '../config.js';
 import { isApiPath, isProjectActionRule, type Rule, routeRule } from './policy.js';
 import { redisRateLimitStore, redisWarner } from './redis-limits.js';
@@ -95,7 +95,8 @@ export async function installHttpSecurity(app: FastifyInstance, opts: HttpSecuri
     exposedHeaders: ['Retry-After'],
     maxAge: 600,
   });
-  await app.register(helmet, {
+  // built once: @fastify/helmet builds the middleware (and parses the CSP) again on every request
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: true,
       directives: {
@@ -110,6 +111,9 @@ export async function installHttpSecurity(app: FastifyInstance, opts: HttpSecuri
     referrerPolicy: { policy: 'no-referrer' },
     hsts: tls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });
+  app.addHook('onRequest', (req, reply, done) =>
+    securityHeaders(req.raw, reply.raw, (err) => done(err instanceof Error ? err : undefined)),
+  );
   await app.register(fastifyCookie);
   if (!auth) return;
 
