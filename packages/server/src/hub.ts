@@ -494,6 +494,10 @@ export class Hub {
       roots: touchesRoots(e.changes) ? [...project.graph.roots] : undefined,
       revision: e.revision,
       updated_at: e.timestamp,
+      // entries past TALUS_HISTORY_KEEP leave memory now and the store in the same transaction (a failed
+      // commit drops this copy of the project, so memory never stays ahead of the store)
+      history_floor:
+        this.historyKeep > 0 && project.prune(this.historyKeep).length > 0 ? project.historyFloor : undefined,
     };
     return new Promise<GraphEvent[]>((resolve, reject) => {
       this.pending.push({ loaded, write, delivery, resolve: () => resolve(delivery.events), reject });
@@ -546,7 +550,6 @@ export class Hub {
       // acknowledged once this process's sockets have the revision (they get the revisions in order)
       void this.sequencer.offer(p.delivery).then(p.resolve);
     }
-    if (this.historyKeep > 0) await this.prune(new Set(batch.map((p) => p.loaded)));
   }
 
   /** A revision another process committed (its notice over Redis): deliver it to this process's sockets. */
@@ -564,13 +567,6 @@ export class Hub {
     return (l.project.entriesSince(after) ?? [])
       .filter((e) => e.revision <= l.committed)
       .map((e) => this.delivery(l, e, sessionId));
-  }
-
-  private async prune(projects: Set<Loaded>): Promise<void> {
-    for (const l of projects) {
-      const dropped = l.project.prune(this.historyKeep);
-      if (dropped.length > 0) await this.store.pruneHistory(l.project.id, l.project.historyFloor);
-    }
   }
 
   /** Wait until everything queued so far is committed. */

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ERROR_CATALOGUE } from '@talus/core';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toErrorBody } from '../src/errors.js';
 import { ack, call, command, connect, createProject, startServer, type TestServer } from './helpers.js';
@@ -149,7 +151,7 @@ describe('error codes over HTTP', () => {
   });
 
   it('[ERR8] HISTORY_TRUNCATED outside the kept history (TALUS_HISTORY_KEEP=5)', async () => {
-    const { sessionId, rootId } = await createProject(server);
+    const { sessionId, projectId, rootId } = await createProject(server);
     for (let i = 0; i < 8; i++)
       await command(server, sessionId, 'UpdateProperty', {
         node_id: rootId,
@@ -169,6 +171,16 @@ describe('error codes over HTTP', () => {
     expect(new Set(recent.body.events.map((e: { revision: number }) => e.revision))).toEqual(
       new Set([6, 7, 8]),
     );
+    // the store keeps the same five entries (dropped in the commits' own transactions)
+    const db = new Database(join(server.dataDir, 'talus.db'), { readonly: true });
+    try {
+      const rows = db
+        .prepare('SELECT revision FROM history WHERE project_id = ? ORDER BY revision')
+        .all(projectId) as Array<{ revision: number }>;
+      expect(rows.map((r) => r.revision)).toEqual([4, 5, 6, 7, 8]);
+    } finally {
+      db.close();
+    }
   });
 
   it('[ERR9] PAYLOAD_TOO_LARGE for bodies over 1 MiB', async () => {

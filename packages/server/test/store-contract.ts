@@ -1,6 +1,11 @@
 import type { HistoryEntry, NodeRecord } from '@talus/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ProjectRow, RevisionWrite, Store } from '../src/store/store.js';
+import {
+  type ProjectRow,
+  RevisionConflictError,
+  type RevisionWrite,
+  type Store,
+} from '../src/store/store.js';
 
 /** Test factories shared by the store suites. */
 export const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -167,11 +172,19 @@ export function storeContract(
       expect((await store.listProjects()).map((p) => p.id)).toEqual(['p2']);
     });
 
-    it('[STO5] history pruning drops entries below a revision', async () => {
+    it('[STO5] a commit with a history floor drops the entries below it in the same transaction', async () => {
       await store.createProject({ row: row('p1'), nodes: [], history: [] });
-      await store.commit([write('p1', 1), write('p1', 2), write('p1', 3)]);
-      await store.pruneHistory('p1', 3);
-      expect((await store.loadProject('p1'))!.history.map((e) => e.revision)).toEqual([3]);
+      await store.commit([write('p1', 1), write('p1', 2)]);
+      await store.commit([
+        { ...write('p1', 3), history_floor: 3 },
+        { ...write('p1', 4), history_floor: 2 },
+      ]);
+      expect((await store.loadProject('p1'))!.history.map((e) => e.revision)).toEqual([3, 4]);
+      // a refused commit drops nothing
+      await expect(store.commit([{ ...write('p1', 9), history_floor: 5 }])).rejects.toBeInstanceOf(
+        RevisionConflictError,
+      );
+      expect((await store.loadProject('p1'))!.history.map((e) => e.revision)).toEqual([3, 4]);
     });
 
     it('[STO6] sessions are saved, touched, listed and deleted', async () => {

@@ -129,8 +129,7 @@ if (!available) {
     it('[PG3] a stale writer is refused even when the history rows it would collide with were pruned', async () => {
       const s = await store();
       await s.createProject({ row: row('p1'), nodes: [node('r', null)], history: [] });
-      await s.commit([write('p1', 1), write('p1', 2), write('p1', 3)]);
-      await s.pruneHistory('p1', 3);
+      await s.commit([write('p1', 1), write('p1', 2), { ...write('p1', 3), history_floor: 3 }]);
       await expect(s.commit([write('p1', 2, { upserts: [node('z', null)] })])).rejects.toBeInstanceOf(
         RevisionConflictError,
       );

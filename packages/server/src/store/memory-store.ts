@@ -84,6 +84,8 @@ export class MemoryStore implements Store, HasAccounts {
       if (w.roots) p.row.roots = w.roots;
       p.row.revision = w.revision;
       p.row.updated_at = w.updated_at;
+      const floor = w.history_floor;
+      if (floor !== undefined) for (const r of p.history.keys()) if (r < floor) p.history.delete(r);
     }
   }
 
@@ -97,12 +99,6 @@ export class MemoryStore implements Store, HasAccounts {
 
   async currentRevision(projectId: string): Promise<number | undefined> {
     return this.projects.get(projectId)?.row.revision;
-  }
-
-  async pruneHistory(projectId: string, belowRevision: number): Promise<void> {
-    const p = this.projects.get(projectId);
-    if (!p) return;
-    for (const r of p.history.keys()) if (r < belowRevision) p.history.delete(r);
   }
 
   async saveSession(session: SessionRow): Promise<void> {

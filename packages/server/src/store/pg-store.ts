@@ -108,6 +108,8 @@ interface CommitPlan {
   targets: Array<{ project_id: string; revision: number; entry: HistoryEntry }>;
   upserts: Array<{ project_id: string; id: string; data: NodeRecord }>;
   deletes: Map<string, string[]>;
+  /** Per project, the revision below which history entries are dropped. */
+  floors: Map<string, number>;
 }
 
 function planCommit(writes: readonly RevisionWrite[]): CommitPlan {
@@ -115,6 +117,7 @@ function planCommit(writes: readonly RevisionWrite[]): CommitPlan {
   const nodes = new Map<string, Map<string, NodeRecord | null>>();
   const entries: CommitPlan['entries'] = [];
   const entryAt = new Map<string, number>();
+  const floors = new Map<string, number>();
   const targets = new Map<string, CommitPlan['targets'][number]>();
   const key = (projectId: string, revision: number) => `${projectId}\u0000${revision}`;
   for (const w of writes) {
@@ -152,6 +155,9 @@ function planCommit(writes: readonly RevisionWrite[]): CommitPlan {
     nodes.set(w.project_id, net);
     for (const n of w.upserts) net.set(n.id, n);
     for (const id of w.deletes) net.set(id, null);
+    if (w.history_floor !== undefined) {
+      floors.set(w.project_id, Math.max(floors.get(w.project_id) ?? 0, w.history_floor));
+    }
   }
   const upserts: CommitPlan['upserts'] = [];
   const deletes = new Map<string, string[]>();
@@ -165,7 +171,14 @@ function planCommit(writes: readonly RevisionWrite[]): CommitPlan {
       }
     }
   }
-  return { projects: [...projects.values()], entries, targets: [...targets.values()], upserts, deletes };
+  return {
+    projects: [...projects.values()],
+    entries,
+    targets: [...targets.values()],
+    upserts,
+    deletes,
+    floors,
+  };
 }
 
 function pgError(err: unknown): { code?: string; constraint?: string } {
@@ -383,6 +396,7 @@ export class PgStore implements Store, HasAccounts {
       }
       if (plan.upserts.length > 0) await c.query(SQL.upsertNodes, [JSON.stringify(plan.upserts)]);
       for (const [projectId, ids] of plan.deletes) await c.query(SQL.deleteNodes, [projectId, ids]);
+      for (const [projectId, floor] of plan.floors) await c.query(SQL.pruneHistory, [projectId, floor]);
     });
   }
 
@@ -396,10 +410,6 @@ export class PgStore implements Store, HasAccounts {
   async currentRevision(projectId: string): Promise<number | undefined> {
     const { rows } = await this.pool.query<{ revision: number }>(SQL.revisionOf, [projectId]);
     return rows[0]?.revision;
-  }
-
-  async pruneHistory(projectId: string, belowRevision: number): Promise<void> {
-    await this.pool.query(SQL.pruneHistory, [projectId, belowRevision]);
   }
 
   async saveSession(s: SessionRow): Promise<void> {

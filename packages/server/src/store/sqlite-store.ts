@@ -223,6 +223,7 @@ export class SqliteStore implements Store, HasAccounts {
         for (const id of w.deletes) this.stmt.deleteNode.run(w.project_id, id);
         if (w.roots) this.stmt.setRoots.run(JSON.stringify(w.roots), w.project_id);
         this.stmt.setRevision.run(w.revision, w.updated_at, w.project_id);
+        if (w.history_floor !== undefined) this.stmt.pruneHistory.run(w.project_id, w.history_floor);
       }
     })();
   }
@@ -233,10 +234,6 @@ export class SqliteStore implements Store, HasAccounts {
 
   async currentRevision(projectId: string): Promise<number | undefined> {
     return this.stmt.revisionOf.get(projectId)?.revision;
-  }
-
-  async pruneHistory(projectId: string, belowRevision: number): Promise<void> {
-    this.stmt.pruneHistory.run(projectId, belowRevision);
   }
 
   async saveSession(session: SessionRow): Promise<void> {

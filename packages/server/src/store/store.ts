@@ -41,6 +41,8 @@ export interface RevisionWrite {
   roots?: string[] | undefined;
   revision: number;
   updated_at: string;
+  /** History entries below this revision are dropped in the same transaction (TALUS_HISTORY_KEEP). */
+  history_floor?: number | undefined;
 }
 
 /**
@@ -76,8 +78,6 @@ export interface Store {
   loadEntriesSince(projectId: string, revision: number): Promise<HistoryEntry[]>;
   /** The project's last stored revision, or undefined when there is no such project. */
   currentRevision(projectId: string): Promise<number | undefined>;
-  /** Drop history entries below a revision (TALUS_HISTORY_KEEP). */
-  pruneHistory(projectId: string, belowRevision: number): Promise<void>;
 
   saveSession(session: SessionRow): Promise<void>;
   getSession(id: string): Promise<SessionRow | undefined>;
