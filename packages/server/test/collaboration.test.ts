@@ -256,4 +256,25 @@ describe('collaboration', () => {
     const g = await call(server, 'GET', `/sessions/${sessionId}/graph`);
     expect(flatten(g.body as any).has(created.body.node_id)).toBe(false);
   });
+
+  it("[COL9] a socket's events run in the order it sent them: commands sent right after a join (or a leave) see it", async () => {
+    const { sessionId, rootId } = await createProject(server);
+    const data = { parent_id: rootId, blueprint_type_id: 'stage' };
+    for (let i = 0; i < 10; i++) {
+      const s = await connect(server, { name: `Quick ${i}` });
+      sockets.push(s);
+      // no waiting for the join's answer: the command must still find the socket joined
+      const join = ack(s, 'join_session', { session_id: sessionId, batched: i % 2 === 0 });
+      const exec = ack(s, 'execute_command', { session_id: sessionId, command_type: 'CreateNode', data });
+      expect(await join).toMatchObject({ ok: true });
+      expect(await exec).toMatchObject({ ok: true, success: true });
+      // and a command sent right after a leave finds it gone
+      const leave = ack(s, 'leave_session', { session_id: sessionId });
+      const late = ack(s, 'execute_command', { session_id: sessionId, command_type: 'CreateNode', data });
+      expect(await leave).toMatchObject({ ok: true });
+      expect(await late).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    }
+    const g = await call(server, 'GET', `/sessions/${sessionId}/graph`);
+    expect(g.body.revision).toBe(10);
+  });
 });

@@ -259,6 +259,19 @@ describe('error codes over the socket', () => {
     }
   });
 
+  it('[ERR14] an unknown event sent with an acknowledgement is answered INVALID_REQUEST', async () => {
+    const s = await connect(server);
+    try {
+      expect(await ack(s, 'bogus_event', {})).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_REQUEST', message: 'unknown event "bogus_event"' },
+      });
+      expect(await ack(s, 'ping')).toMatchObject({ ok: true }); // the socket carries on
+    } finally {
+      s.close();
+    }
+  });
+
   it('[ERR13] RATE_LIMITED when a socket sends faster than its bucket allows', async () => {
     const limited = await startServer({ socketEventsPerSec: 5 });
     const s = await connect(limited);

@@ -19,7 +19,16 @@ interface SocketState {
   /** Joined sessions: whether each asked for batched revisions. */
   joined: Map<string, { batched: boolean }>;
   bucket: TokenBucket;
+  /**
+   * Settles when the joins and leaves this socket sent so far are done (null when none is pending): an
+   * event waits for the joins and leaves sent before it, so `join_session` then `execute_command`, sent
+   * without waiting for the join's answer, run in that order. Commands still run concurrently.
+   */
+  gate: Promise<void> | null;
 }
+
+/** Events that change which sessions a socket is in: later events wait for them. */
+const MEMBERSHIP = new Set(['join_session', 'leave_session']);
 
 const plainRoom = (sid: string) => `s:${sid}`;
 const batchedRoom = (sid: string) => `b:${sid}`;
@@ -207,8 +216,20 @@ export function attachGraphNamespace(io: Server, opts: GraphNamespaceOptions): P
       const last = args.at(-1);
       const ack: Ack | undefined = typeof last === 'function' ? (last as Ack) : undefined;
       const payload = ack && args.length === 1 ? undefined : args[0];
+      const before = state.gate;
+      let done: (() => void) | undefined;
+      if (MEMBERSHIP.has(event)) {
+        const mine: Promise<void> = new Promise<void>((resolve) => {
+          done = () => {
+            if (state.gate === mine) state.gate = null;
+            resolve();
+          };
+        });
+        state.gate = mine;
+      }
       try {
         if (!state.bucket.take()) throw new TalusError('RATE_LIMITED', 'too many socket events; slow down');
+        if (before) await before;
         if (opts.access) {
           if (failed) withCommandId(payload); // a refused command's `command:failed` names its id
           await opts.access.check(this, event, payload);
@@ -221,8 +242,20 @@ export function attachGraphNamespace(io: Server, opts: GraphNamespaceOptions): P
         metrics.errors.inc({ code: body.error.code, transport: 'socket' });
         if (failed) this.emit('command:failed', failed(payload, body.error as unknown as JsonObject));
         ack?.({ ok: false, error: body.error as unknown as JsonObject });
+      } finally {
+        done?.();
       }
     };
+
+  /** An event this namespace does not know, sent with an acknowledgement: answer it rather than leave it hanging. */
+  function onAnyEvent(this: Socket, event: string, ...args: unknown[]): void {
+    if (known.has(event)) return;
+    const last = args.at(-1);
+    if (typeof last !== 'function') return;
+    const error = { code: 'INVALID_REQUEST', message: `unknown event "${event.slice(0, 100)}"` };
+    metrics.errors.inc({ code: error.code, transport: 'socket' });
+    (last as Ack)({ ok: false, error });
+  }
 
   const joinedSession = async (state: SocketState, sessionId: string): Promise<Session> => {
     const s = await hub.session(sessionId);
@@ -350,18 +383,21 @@ export function attachGraphNamespace(io: Server, opts: GraphNamespaceOptions): P
     }
   }
 
+  const known = new Set(listeners.map(([event]) => event));
   nsp.on('connection', (socket) => {
     const auth = socket.handshake.auth as { name?: unknown } | undefined;
     const state: SocketState = {
       actor: opts.access?.actor(socket) ?? declaredActor(auth?.name),
       joined: new Map(),
       bucket: new TokenBucket(opts.eventsPerSecond, opts.eventsPerSecond * 2),
+      gate: null,
     };
     states.set(socket, state);
     controls.set(socket, control);
     (socket.data as SocketData) = { presence: {} };
     metrics.sockets.inc();
     for (const [event, fn] of listeners) socket.on(event, fn);
+    socket.onAny(onAnyEvent);
     socket.on('disconnect', onDisconnect);
   });
 
