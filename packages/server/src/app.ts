@@ -25,6 +25,7 @@ import {
 import type { Config } from './config.js';
 import { toErrorBody } from './errors.js';
 import { commandRoutes } from './http/command-routes.js';
+import { jsonBodies } from './http/json-body.js';
 import { projectRoutes } from './http/project-routes.js';
 import { sessionRoutes } from './http/session-routes.js';
 import { templateRoutes } from './http/template-routes.js';
@@ -118,6 +119,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  jsonBodies(app);
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = toErrorBody(err);
     if (status >= 500) req.log.error({ err }, 'request failed');

@@ -183,6 +183,29 @@ describe('error codes over HTTP', () => {
     }
   });
 
+  it('[ERR1b] JSON bodies: an empty one is no body; a bad one is refused saying why, changing nothing', async () => {
+    const { sessionId } = await createProject(server);
+    const json = { 'content-type': 'application/json' };
+    // clients that send Content-Type: application/json on every request, body or not
+    expectError(await call(server, 'POST', `/sessions/${sessionId}/undo`, '', json), 400, 'NOTHING_TO_UNDO');
+    expect((await call(server, 'POST', '/sessions', '', json)).status).toBe(201);
+    expect((await call(server, 'POST', '/sessions', '  \n', json)).status).toBe(201);
+    // a route that needs a body still says so
+    expectError(await call(server, 'POST', '/commands/execute', '', json), 400, 'INVALID_REQUEST');
+    const bad = await call(server, 'POST', '/commands/execute', '{"session_id": ');
+    expectError(bad, 400, 'INVALID_REQUEST');
+    expect(bad.body.error.message).toMatch(/^the body is not valid JSON: /);
+    const poisoned = await call(
+      server,
+      'POST',
+      '/commands/execute',
+      `{"session_id":"${sessionId}","command_type":"CreateNode","data":{"__proto__":{"x":1}}}`,
+    );
+    expectError(poisoned, 400, 'INVALID_REQUEST');
+    expect(poisoned.body.error.message).toMatch(/__proto__/);
+    expect((await call(server, 'GET', `/sessions/${sessionId}/graph`)).body.revision).toBe(0);
+  });
+
   it('[ERR9] PAYLOAD_TOO_LARGE for bodies over 1 MiB', async () => {
     expectError(
       await call(server, 'POST', '/projects', {
