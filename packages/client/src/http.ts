@@ -56,7 +56,7 @@ export class Http {
   /** Headers that name the caller: a bearer token, else the declared name (authentication off). */
   authHeaders(): Record<string, string> {
     if (this.opts.token !== undefined) return { authorization: `Bearer ${this.opts.token}` };
-    if (this.opts.name !== undefined) return { 'x-talus-user': this.opts.name };
+    if (this.opts.name !== undefined) return { 'x-talus-user': headerBytes(this.opts.name) };
     return {};
   }
 
@@ -148,4 +148,14 @@ function queryString(query: RequestOptions['query']): string {
 /** Trim the trailing slash and a trailing `/api/v1` so that both `http://h:5000` and `…/api/v1` work. */
 export function normalizeBaseUrl(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+}
+
+/**
+ * A header value carries bytes (fetch refuses characters above U+00FF): the name goes as its UTF-8 bytes,
+ * one character per byte, which the server decodes back to the name.
+ */
+function headerBytes(name: string): string {
+  let out = '';
+  for (const byte of new TextEncoder().encode(name)) out += String.fromCharCode(byte);
+  return out;
 }

@@ -188,4 +188,16 @@ describe('REST client', () => {
     });
     client.close();
   });
+
+  it('[SDK-NAME] a declared name in any script reaches the server intact', async () => {
+    const client = createClient({ url: server.base, name: '张伟 Zoë 🎉' });
+    const { session_id, graph } = await client.createProject({ template_id: 'festival', project_name: 'N' });
+    const answer = await client.execute(session_id, 'CreateNode', {
+      parent_id: graph.roots[0]!.id,
+      blueprint_type_id: 'stage',
+    });
+    const creating = answer.events.find((e) => e.event === 'command:executing');
+    expect(creating?.actor).toEqual({ id: '张伟 Zoë 🎉', name: '张伟 Zoë 🎉' });
+    client.close();
+  });
 });

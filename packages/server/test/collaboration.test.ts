@@ -277,4 +277,28 @@ describe('collaboration', () => {
     const g = await call(server, 'GET', `/sessions/${sessionId}/graph`);
     expect(g.body.revision).toBe(10);
   });
+
+  it('[COL10] a declared name (X-Talus-User, auth.name) is UTF-8, trimmed and cut to 100 characters', async () => {
+    const { sessionId, projectId, rootId } = await createProject(server);
+    const s = await joined(sessionId, `  ${'é'.repeat(150)}  `);
+    const data = { parent_id: rootId, blueprint_type_id: 'stage' };
+    // a header carries bytes: the name's UTF-8 bytes, as curl sends them and the SDK encodes them
+    const utf8 = (name: string) => Buffer.from(name, 'utf8').toString('latin1');
+    const names = ['Zoë 🎉', '张伟', 'x'.repeat(10_000), `${'😀'.repeat(99)}ab`];
+    for (const name of names) {
+      await call(
+        server,
+        'POST',
+        '/commands/execute',
+        { session_id: sessionId, command_type: 'CreateNode', data },
+        {
+          'x-talus-user': utf8(name),
+        },
+      );
+    }
+    await ack(s, 'execute_command', { session_id: sessionId, command_type: 'CreateNode', data });
+    const history = await call(server, 'GET', `/projects/${projectId}/history`);
+    const actors = history.body.history.map((e: { actor: { name: string } }) => e.actor.name).reverse();
+    expect(actors).toEqual(['Zoë 🎉', '张伟', 'x'.repeat(100), `${'😀'.repeat(99)}a`, 'é'.repeat(100)]);
+  });
 });

@@ -1,6 +1,6 @@
 import type { Actor } from '@talus/core';
 import type { FastifyRequest } from 'fastify';
-import { declaredActor } from '../actor.js';
+import { declaredActor, headerName } from '../actor.js';
 
 /**
  * What the REST routes ask about the caller. With authentication off these fall back to today's local
@@ -9,7 +9,7 @@ import { declaredActor } from '../actor.js';
 
 /** The actor of the request's commands: the signed-in user, else the name declared in `X-Talus-User`. */
 export function actorOf(req: FastifyRequest): Actor {
-  return req.principal?.actor ?? declaredActor(req.headers['x-talus-user']);
+  return req.principal?.actor ?? declaredActor(headerName(req.headers['x-talus-user']));
 }
 
 /** Which projects (and so sessions; null = a session with no project) the caller may see in lists. */
