@@ -1,8 +1,8 @@
 import {
   exportProject,
   importOriginalFile,
-  isOriginalProjectFile,
   loadTemplate,
+  originalTemplateId,
   Project,
   parseTalusFile,
   TalusError,
@@ -26,9 +26,10 @@ export async function importProject(
   if (session?.row.project_id) throw new TalusError('CONFLICT', 'this session already has a project');
   const now = new Date().toISOString();
   const id = globalThis.crypto.randomUUID();
-  if (isOriginalProjectFile(doc)) {
-    const named = templateId ?? (doc as { template_id?: unknown }).template_id;
-    if (typeof named !== 'string' || named.length === 0) {
+  // an original desktop-app file has a `graph` (its shape is checked by the original importer); ours a `format`
+  if ('graph' in doc && !('format' in doc)) {
+    const named = templateId ?? originalTemplateId(doc);
+    if (named === undefined || named.length === 0) {
       throw new TalusError('INVALID_REQUEST', 'the file names no template: choose one (template_id)');
     }
     const template = hub.templates.require(named);

@@ -235,6 +235,27 @@ describe('import and export', () => {
     expect(unknown.body.error.code).toBe('TEMPLATE_NOT_FOUND');
   });
 
+  it('[IMP-HTTP4] original files name their template at the top or (older files) in graph.template_id', async () => {
+    const server = await startServer({ templatesDirs: [join(FIXTURES, 'templates')] });
+    servers.push(server);
+    const doc = JSON.parse(readFileSync(join(FIXTURES, 'projects', 'orphan_test_project.json'), 'utf8'));
+    expect(doc.template_id).toBeUndefined();
+    const imported = await call(server, 'POST', '/projects/import', doc);
+    expect(imported.status).toBe(201);
+    const project = await call(server, 'GET', `/projects/${imported.body.project_id}`);
+    expect(project.body.template_id).toBe('orphan_test');
+    // an original file of the wrong shape is refused as such, not as a file of another format
+    const bad = await call(server, 'POST', '/projects/import', {
+      template_id: 'orphan_test',
+      graph: { nodes: {} },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: expect.stringMatching(/graph\.nodes/),
+    });
+  });
+
   it('[IMP-HTTP3] an export with history imports with its revision and history, and undo works on it', async () => {
     const server = await startServer();
     servers.push(server);

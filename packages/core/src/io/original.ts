@@ -35,10 +35,12 @@ export function isOriginalProjectFile(doc: unknown): boolean {
 
 /** The template an original file names: its top-level `template_id`, else (older files) `graph.template_id`. */
 export function originalTemplateId(doc: unknown): string | undefined {
-  if (!isOriginalProjectFile(doc)) return undefined;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
   const top = (doc as Record<string, unknown>).template_id;
   if (typeof top === 'string' && top.length > 0) return top;
-  const inGraph = ((doc as Record<string, unknown>).graph as Record<string, unknown>).template_id;
+  const graph = (doc as Record<string, unknown>).graph;
+  if (typeof graph !== 'object' || graph === null || Array.isArray(graph)) return undefined;
+  const inGraph = (graph as Record<string, unknown>).template_id;
   return typeof inGraph === 'string' && inGraph.length > 0 ? inGraph : undefined;
 }
 
