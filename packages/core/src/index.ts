@@ -7,4 +7,4 @@ export * from './io/index.js';
 export * from './project.js';
 export * from './template/index.js';
 export * from './types.js';
-export { isCalendarDate, isCurrency, MAX_TEXT_LENGTH } from './values.js';
+export { isCalendarDate, isCurrency, longerThan, MAX_TEXT_LENGTH } from './values.js';

@@ -4,6 +4,15 @@ import type { PropertyDef, Template } from './template/model.js';
 import type { Json } from './types.js';
 
 export const MAX_TEXT_LENGTH = 100_000;
+
+/** Whether `s` has more than `max` characters (code points: an emoji is one character, not two). */
+export function longerThan(s: string, max: number): boolean {
+  if (s.length <= max) return false;
+  if (s.length > 2 * max) return true;
+  let n = 0;
+  for (const _ of s) if (++n > max) return true;
+  return false;
+}
 const MAX_REFERENCES = 1000;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const CURRENCY_RE = /^-?\d+\.\d{1,2}$/;
@@ -49,7 +58,8 @@ export function normalizeValue(
     case 'text':
     case 'editor':
       if (typeof value !== 'string') throw refuse(prop, 'expects a string');
-      if (value.length > MAX_TEXT_LENGTH) throw refuse(prop, `is limited to ${MAX_TEXT_LENGTH} characters`);
+      if (longerThan(value, MAX_TEXT_LENGTH))
+        throw refuse(prop, `is limited to ${MAX_TEXT_LENGTH} characters`);
       return value;
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) throw refuse(prop, 'expects a finite number');

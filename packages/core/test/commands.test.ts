@@ -113,11 +113,25 @@ describe('UpdateProperty and DeleteProperty', () => {
     refused(p, 'UpdateProperty', { node_id: job, property_id: 'due', value: '2027-02-01T00:00:00Z' });
     refused(p, 'UpdateProperty', { node_id: job, property_id: 'done', value: 'yes' });
     refused(p, 'UpdateProperty', { node_id: job, property_id: 'notes', value: 'x'.repeat(100_001) });
+    // characters, not UTF-16 units: 60,000 emoji are 60,000 characters
+    set(p, job, 'notes', '😀'.repeat(60_000));
+    refused(p, 'UpdateProperty', { node_id: job, property_id: 'notes', value: '😀'.repeat(100_001) });
     refused(p, 'UpdateProperty', { node_id: bench, property_id: 'width', value: 'wide' });
     refused(p, 'UpdateProperty', { node_id: job, property_id: 'status', value: 'Someday' });
     refused(p, 'UpdateProperty', { node_id: bench, property_id: 'owner', value: job });
     refused(p, 'UpdateProperty', { node_id: bench, property_id: 'owner', value: 'ghost' }, 'NODE_NOT_FOUND');
     refused(p, 'UpdateProperty', { node_id: job, property_id: 'helpers', value: [person, person] });
+  });
+
+  it('[VAL5] a node name is text: up to 100,000 characters when created and when renamed', () => {
+    const { p, job } = setup();
+    const parent = p.graph.get(job)!.parent_id;
+    const made = create(p, parent, 'job', { name: '😀'.repeat(100_000) });
+    expect(p.graph.get(made)!.name).toBe('😀'.repeat(100_000));
+    refused(p, 'CreateNode', { parent_id: parent, blueprint_type_id: 'job', name: 'x'.repeat(100_001) });
+    refused(p, 'CreateNode', { parent_id: parent, blueprint_type_id: 'job', name: '😀'.repeat(100_001) });
+    set(p, job, 'name', 'y'.repeat(100_000));
+    refused(p, 'UpdateProperty', { node_id: job, property_id: 'name', value: 'y'.repeat(100_001) });
   });
 
   it('[VAL2] null clears a value unless required; required never blocks creation', () => {

@@ -15,7 +15,8 @@ const strict = <T extends Record<string, TSchema>>(props: T) =>
 export const CreateNodeData = strict({
   parent_id: Type.Union([NodeId, Type.Null()]),
   blueprint_type_id: Ref,
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+  // a name is text: at most 100,000 characters, which the core counts (up to 200,000 UTF-16 units)
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200_000 })),
   properties: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Value)),
   index: Type.Optional(Index),
   node_id: Type.Optional(NodeId),

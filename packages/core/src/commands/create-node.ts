@@ -1,7 +1,7 @@
 import type { CreateNodeData } from '@talus/protocol';
 import { TalusError } from '../errors.js';
 import type { JsonObject, NodeRecord } from '../types.js';
-import { defaultValue, normalizeValue } from '../values.js';
+import { defaultValue, longerThan, MAX_TEXT_LENGTH, normalizeValue } from '../values.js';
 import { invalid, type Mutation } from './mutation.js';
 import { checkPlacement } from './placement.js';
 
@@ -30,6 +30,7 @@ export function createNode(m: Mutation, data: CreateNodeData): void {
   const givenName = typeof properties.name === 'string' ? properties.name : undefined;
   const name = data.name ?? givenName ?? type.label;
   if (name.length === 0) throw invalid('name must not be empty');
+  if (longerThan(name, MAX_TEXT_LENGTH)) throw invalid(`name is limited to ${MAX_TEXT_LENGTH} characters`);
   for (const prop of type.properties) {
     if (prop.id in properties || prop.id === 'name') continue;
     const value = defaultValue(prop, m.graph, m.template);
