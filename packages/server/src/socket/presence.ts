@@ -14,8 +14,18 @@ const PALETTE = [
   '#808000',
   '#000075',
 ];
-/** Presence updates of one session are sent at most this often (later ones coalesce into the next). */
+/** Presence updates of one session are sent at most this often (later ones coalesce into the next)… */
 const BROADCAST_INTERVAL_MS = 50;
+/**
+ * …per this many clients in it: a list of N clients goes to N sockets, so a big session's lists are spaced
+ * out in proportion (100 clients: every 200 ms, 1,000: every 2 s) to keep presence traffic linear in N.
+ */
+const CLIENTS_PER_INTERVAL = 25;
+
+/** The pause before a session's next presence list, given how many clients its last one had. */
+export function presenceInterval(clients: number): number {
+  return BROADCAST_INTERVAL_MS * Math.max(1, Math.ceil(clients / CLIENTS_PER_INTERVAL));
+}
 
 /** One client's presence in one session; kept in `socket.data`, so every process can read it. */
 export interface ClientPresence {
@@ -50,6 +60,8 @@ export function newPresence(clientId: string, user: Actor): ClientPresence {
  */
 export class PresenceBroadcaster {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** How many clients each session's last list had. */
+  private readonly sizes = new Map<string, number>();
 
   constructor(
     private readonly list: (sessionId: string) => Promise<ClientPresence[]>,
@@ -61,24 +73,30 @@ export class PresenceBroadcaster {
     if (this.timers.has(sessionId)) return;
     this.timers.set(
       sessionId,
-      setTimeout(() => {
-        this.timers.delete(sessionId);
-        this.list(sessionId)
-          .then((clients) =>
-            this.emit(sessionId, {
-              session_id: sessionId,
-              project_id: projectId,
-              timestamp: new Date().toISOString(),
-              clients: clients as unknown as JsonObject[],
-            }),
-          )
-          .catch(this.onError);
-      }, BROADCAST_INTERVAL_MS),
+      setTimeout(
+        () => {
+          this.timers.delete(sessionId);
+          this.list(sessionId)
+            .then((clients) => {
+              if (clients.length > 0) this.sizes.set(sessionId, clients.length);
+              else this.sizes.delete(sessionId);
+              this.emit(sessionId, {
+                session_id: sessionId,
+                project_id: projectId,
+                timestamp: new Date().toISOString(),
+                clients: clients as unknown as JsonObject[],
+              });
+            })
+            .catch(this.onError);
+        },
+        presenceInterval(this.sizes.get(sessionId) ?? 0),
+      ),
     );
   }
 
   close(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.sizes.clear();
   }
 }
