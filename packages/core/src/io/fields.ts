@@ -1,5 +1,6 @@
 import { isUuid } from '../template/ids.js';
 import type { Json, JsonObject, NodeMetadata, NodeRecord } from '../types.js';
+import { longerThan, MAX_TEXT_LENGTH } from '../values.js';
 import { invalid, isJsonObject, member } from './shape.js';
 
 /**
@@ -43,7 +44,7 @@ export function stringAt(
   if (typeof v !== 'string') throw refuse(at(path, key), 'a string', v);
   if (opts.nonEmpty && v.length === 0)
     throw invalid(`${at(path, key)} must not be empty`, { path: at(path, key) });
-  if (opts.max !== undefined && v.length > opts.max) {
+  if (opts.max !== undefined && longerThan(v, opts.max)) {
     throw invalid(`${at(path, key)} is longer than ${opts.max} characters`, { path: at(path, key) });
   }
   return v;
@@ -120,7 +121,7 @@ export function nodeRecordAt(v: Json | undefined, path: string): NodeRecord {
   return {
     id: nodeIdAt(o, 'id', path),
     blueprint_type_id: stringAt(o, 'blueprint_type_id', path, { nonEmpty: true }),
-    name: stringAt(o, 'name', path),
+    name: stringAt(o, 'name', path, { max: MAX_TEXT_LENGTH }),
     properties: objectAt(member(o, 'properties'), at(path, 'properties')),
     parent_id: parentKey === null ? null : nodeIdAt(o, 'parent_id', path),
     children,

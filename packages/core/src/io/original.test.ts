@@ -444,7 +444,13 @@ describe('original project files', () => {
       fileDoc([{ id: 'r', type: 'yard', children: [1] }]),
       fileDoc([{ id: 'r', type: 'yard', properties: [] }]),
       { graph: { nodes: [{ id: 'r', type: 'yard', properties: { size: Number.NaN } }] } },
+      // a name is text: at most 100,000 characters (as CreateNode and UpdateProperty allow)
+      fileDoc([{ id: 'r', type: 'yard', name: 'n'.repeat(100_001) }]),
+      fileDoc([{ id: 'r', type: 'yard', properties: { name: 'n'.repeat(100_001) } }]),
     ];
+    expect(importYard(fileDoc([{ id: 'r', type: 'yard', name: '😀'.repeat(100_000) }])).name).toHaveLength(
+      200_000,
+    );
     for (const doc of bad)
       expect(refusal(() => importYard(doc)).code, JSON.stringify(doc)).toBe('INVALID_REQUEST');
   });

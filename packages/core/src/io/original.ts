@@ -1,7 +1,7 @@
 import { nodeIdFromFile } from '../template/ids.js';
 import type { NodeTypeDef, PropertyDef, Template } from '../template/model.js';
 import type { Json, JsonObject, NodeMetadata, NodeRecord } from '../types.js';
-import { isCalendarDate, isCurrency } from '../values.js';
+import { isCalendarDate, isCurrency, longerThan, MAX_TEXT_LENGTH } from '../values.js';
 import { checkForest } from './forest.js';
 import { cloneJson, invalid, isJsonObject, member, readJson, setKey } from './shape.js';
 
@@ -158,6 +158,11 @@ function convertNode(
   if (rawMeta !== undefined && !isJsonObject(rawMeta)) extra.metadata = rawMeta;
 
   const name = nameOf(src, fileProps, type, template);
+  if (longerThan(name, MAX_TEXT_LENGTH)) {
+    throw invalid(`node "${n.fileId}": its name is longer than ${MAX_TEXT_LENGTH} characters`, {
+      path: 'graph.nodes',
+    });
+  }
   if (typeof member(src, 'name') !== 'string' && member(src, 'name') !== undefined) extra.name = src.name!;
 
   let properties: JsonObject;

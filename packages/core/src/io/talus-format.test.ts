@@ -276,6 +276,7 @@ describe('talus-tally/1 files', () => {
       [edit(f, (x) => (nodesOf(x)[1]!.id = (nodesOf(x)[1]!.id as string).toUpperCase())), 'nodes[1].id'],
       [edit(f, (x) => delete nodesOf(x)[1]!.blueprint_type_id), 'nodes[1].blueprint_type_id'],
       [edit(f, (x) => (nodesOf(x)[1]!.name = 3)), 'nodes[1].name'],
+      [edit(f, (x) => (nodesOf(x)[1]!.name = 'n'.repeat(100_001))), 'nodes[1].name'],
       [edit(f, (x) => (nodesOf(x)[1]!.properties = [])), 'nodes[1].properties'],
       [edit(f, (x) => (nodesOf(x)[1]!.parent_id = 7)), 'nodes[1].parent_id'],
       [edit(f, (x) => (nodesOf(x)[1]!.children = ['x'])), 'nodes[1].children[0]'],
