@@ -15,6 +15,7 @@ import {
 } from '@talus/core';
 import type { UndoScope } from '@talus/protocol';
 import type { Logger } from 'pino';
+import { CommitQueue } from './commit-queue.js';
 import type { Metrics } from './metrics.js';
 import { type Delivery, RevisionSequencer } from './sequencer.js';
 import { type Session, SessionRegistry } from './sessions.js';
@@ -64,12 +65,11 @@ interface Loaded {
   catchingUp: Promise<void>;
 }
 
+/** A revision on its way to the store. */
 interface Pending {
   loaded: Loaded;
   write: RevisionWrite;
   delivery: Delivery;
-  resolve: () => void;
-  reject: (e: unknown) => void;
 }
 
 /** How often a command is retried when another process stored the same revision first. */
@@ -91,9 +91,7 @@ export class Hub {
   readonly sessions: SessionRegistry;
   private readonly loaded = new Map<string, Loaded>();
   private readonly loading = new Map<string, Promise<Loaded | undefined>>();
-  private pending: Pending[] = [];
-  private flushQueued = false;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly commits: CommitQueue<Pending>;
   private readonly sequencer: RevisionSequencer;
   /** Whether other processes write to the same store. */
   private readonly shared: boolean;
@@ -112,6 +110,19 @@ export class Hub {
       (d) => this.publisher?.revision(d),
       (projectId, after) => this.deliveriesSince(projectId, after),
       (err) => this.log.error({ err }, 'could not fill a gap in the revisions'),
+    );
+    this.commits = new CommitQueue<Pending>(
+      store,
+      {
+        current: (p) => this.loaded.get(p.loaded.project.id) === p.loaded,
+        // memory is ahead of the store: drop the copies, they reload (and catch up) on next use
+        failed: (batch) => {
+          for (const p of batch) this.loaded.delete(p.loaded.project.id);
+        },
+        committed: (p) => this.published(p),
+      },
+      log,
+      metrics,
     );
   }
 
@@ -473,7 +484,7 @@ export class Hub {
     const delivery = this.delivery(loaded, result.entry, session.row.session_id);
     if (result.replayed) {
       // the first answer again; if the first is still on its way to disk, answer after it lands
-      const inFlight = this.pending.some((p) => p.write.entry.command_id === result.entry.command_id);
+      const inFlight = this.commits.waiting((p) => p.write.entry.command_id === result.entry.command_id);
       return inFlight ? this.settle().then(() => delivery.events) : Promise.resolve(delivery.events);
     }
     const { project } = loaded;
@@ -499,57 +510,20 @@ export class Hub {
       history_floor:
         this.historyKeep > 0 && project.prune(this.historyKeep).length > 0 ? project.historyFloor : undefined,
     };
-    return new Promise<GraphEvent[]>((resolve, reject) => {
-      this.pending.push({ loaded, write, delivery, resolve: () => resolve(delivery.events), reject });
-      if (!this.flushQueued) {
-        this.flushQueued = true;
-        setImmediate(() => {
-          this.flushQueued = false;
-          this.flushing = this.flushing
-            .then(() => this.flush())
-            .catch((err: unknown) => this.log.error({ err }, 'flush failed'));
-        });
-      }
-    });
+    return this.commits.enqueue({ loaded, write, delivery }).then(() => delivery.events);
   }
 
-  /** Commit everything queued in one transaction, then publish and acknowledge in revision order. */
-  private async flush(): Promise<void> {
-    const queued = this.pending;
-    this.pending = [];
-    // revisions made on a copy that has been dropped since (a failed commit) must not reach the store
-    const batch: Pending[] = [];
-    for (const p of queued) {
-      if (this.loaded.get(p.loaded.project.id) === p.loaded) batch.push(p);
-      else
-        p.reject(new RevisionConflictError([p.loaded.project.id], 'made on a copy that was reloaded since'));
-    }
-    if (batch.length === 0) return;
+  /** A revision is durable: tell the other processes, and deliver it to this process's sockets in order. */
+  private published(p: Pending): Promise<void> {
+    p.loaded.committed = Math.max(p.loaded.committed, p.write.revision);
     try {
-      await this.store.commit(batch.map((p) => p.write));
+      this.publisher?.notify(p.delivery);
     } catch (err) {
-      // memory is ahead of the store: drop the copies, they reload (and catch up) on next use
-      for (const p of batch) this.loaded.delete(p.loaded.project.id);
-      if (err instanceof RevisionConflictError) {
-        for (const p of batch) p.reject(err);
-        return;
-      }
-      this.log.error({ err }, 'commit failed; the affected projects are reloaded from the store');
-      for (const p of batch) p.reject(new TalusError('INTERNAL', 'the change could not be stored'));
-      return;
+      // the other processes still find the revision in the store when they fill the gap
+      this.log.error({ err }, 'could not notify the other processes of a revision');
     }
-    this.metrics.commitBatch.observe(batch.length);
-    for (const p of batch) {
-      p.loaded.committed = Math.max(p.loaded.committed, p.write.revision);
-      try {
-        this.publisher?.notify(p.delivery);
-      } catch (err) {
-        // the other processes still find the revision in the store when they fill the gap
-        this.log.error({ err }, 'could not notify the other processes of a revision');
-      }
-      // acknowledged once this process's sockets have the revision (they get the revisions in order)
-      void this.sequencer.offer(p.delivery).then(p.resolve);
-    }
+    // acknowledged once this process's sockets have the revision (they get the revisions in order)
+    return this.sequencer.offer(p.delivery);
   }
 
   /** A revision another process committed (its notice over Redis): deliver it to this process's sockets. */
@@ -570,12 +544,8 @@ export class Hub {
   }
 
   /** Wait until everything queued so far is committed. */
-  async settle(): Promise<void> {
-    while (this.pending.length > 0 || this.flushQueued) {
-      await new Promise((r) => setImmediate(r));
-      await this.flushing;
-    }
-    await this.flushing;
+  settle(): Promise<void> {
+    return this.commits.settle();
   }
 
   /** Events of every committed revision after `since`, in order (410 HISTORY_TRUNCATED outside the history). */
