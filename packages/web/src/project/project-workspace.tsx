@@ -12,7 +12,7 @@ import { readOnlyReason } from './read-only.js';
 import type { SchemaIndex } from './schema-index.js';
 import type { DropPlan } from './tree-dnd.js';
 import { TreePane } from './tree-pane.js';
-import { ancestorsOf, descendantCount, visibleRows, withDraft } from './tree-rows.js';
+import { ancestorsOf, descendantCount, siblingsOf, visibleRows, withDraft } from './tree-rows.js';
 import { useUndoShortcuts } from './undo-controls.js';
 import { useCommands } from './use-commands.js';
 import { useHighlights } from './use-highlights.js';
@@ -153,7 +153,13 @@ export function ProjectWorkspace({ projectId, mirror, schema, role, reloadRole }
         confirmLabel: 'Delete',
         danger: true,
       });
-      if (ok) await commands.run('DeleteNode', { node_id: id }, 'Could not delete');
+      if (!ok) return;
+      // where the selection goes: the next sibling, else the previous one, else the parent
+      const siblings = siblingsOf(mirror, node.parent_id);
+      const at = siblings.indexOf(id);
+      const next = siblings[at + 1] ?? siblings[at - 1] ?? node.parent_id;
+      const done = await commands.run('DeleteNode', { node_id: id }, 'Could not delete');
+      if (done && next && mirror.getNode(next)) setSelectedId(next);
     },
     [mirror, commands, confirm],
   );

@@ -99,7 +99,11 @@ export function TreeView(props: TreeViewProps) {
 
   const handlers = useMemo<RowHandlers>(
     () => ({
-      select: (id) => latest.current.onSelect(id),
+      select: (id) => {
+        latest.current.onSelect(id);
+        // the tree, not the row, holds the focus (aria-activedescendant): its keys work after a click
+        scroller.current?.focus({ preventScroll: true });
+      },
       toggle: (id) => latest.current.expanded.toggle(id),
       startRename: (id) => {
         latest.current.onSelect(id);
@@ -171,7 +175,10 @@ export function TreeView(props: TreeViewProps) {
 
   const onKeyDown = useCallback(
     (e: KeyboardEvent<HTMLDivElement>) => {
-      if (e.target !== e.currentTarget || e.altKey || e.ctrlKey || e.metaKey) return;
+      // keys aimed at the tree or at one of its rows (a clicked row may hold the focus), not at a rename
+      // box or a menu inside a row
+      const onRow = e.target instanceof HTMLElement && e.target.getAttribute('role') === 'treeitem';
+      if ((e.target !== e.currentTarget && !onRow) || e.altKey || e.ctrlKey || e.metaKey) return;
       const action = treeKey(e.key, rows, selectedId);
       if (action.kind === 'none') return;
       e.preventDefault();
