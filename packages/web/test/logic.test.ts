@@ -1,5 +1,6 @@
-import type { NodeRecord, SchemaProperty, TemplateSchema } from '@talus/client';
+import type { HistoryEntry, JsonObject, NodeRecord, SchemaProperty, TemplateSchema } from '@talus/client';
 import { describe, expect, it } from 'vitest';
+import { describeEntry } from '../src/project/history-describe.js';
 import { formatCurrency, parseInput } from '../src/project/inspector/validate.js';
 import { SchemaIndex } from '../src/project/schema-index.js';
 import { dropPlan, positionAt } from '../src/project/tree-dnd.js';
@@ -171,5 +172,45 @@ describe('tree rows and keys', () => {
     expect(treeKey('Enter', rows, 'p2')).toEqual({ kind: 'rename', id: 'p2' });
     expect(treeKey('Delete', rows, 'p2')).toEqual({ kind: 'delete', id: 'p2' });
     expect(treeKey('x', rows, 'p2')).toEqual({ kind: 'none' });
+  });
+});
+
+describe('history in words', () => {
+  const schema = buildSchema();
+  const ctx = { schema, nameOf: (id: string) => (id === 'n1' ? 'Engine' : undefined) };
+  const entry = (kind: HistoryEntry['kind'], changes: JsonObject[]) =>
+    ({ kind, command_type: 'X', changes }) as unknown as HistoryEntry;
+  const setStatus = { op: 'set', node_id: 'n1', type_id: 'phase', property_id: 'status' };
+  const created = { nodes: [{ name: 'Bodywork 2', blueprint_type_id: 'phase' }] };
+
+  it('[WEB-HIST1] an undo names what the undone command did, not the changes that reverse it', () => {
+    expect(describeEntry(ctx, entry('command', [{ ...setStatus, new: 'o1' }]))).toBe(
+      'set Status of “Engine” to To Do',
+    );
+    // undoing that set clears the value again: its change is "cleared", but it undid a "set … to To Do"
+    expect(describeEntry(ctx, entry('undo', [{ ...setStatus, old: 'o1' }]))).toBe(
+      'undid: set Status of “Engine” to To Do',
+    );
+    expect(describeEntry(ctx, entry('undo', [{ ...setStatus, new: 'o1' }]))).toBe(
+      'undid: cleared Status of “Engine”',
+    );
+    expect(describeEntry(ctx, entry('undo', [{ op: 'delete', ...created }]))).toBe(
+      'undid: added Phase “Bodywork 2”',
+    );
+    expect(describeEntry(ctx, entry('undo', [{ op: 'create', ...created }]))).toBe(
+      'undid: deleted “Bodywork 2”',
+    );
+    // a redo makes the command's own changes again
+    expect(describeEntry(ctx, entry('redo', [{ op: 'create', ...created }]))).toBe(
+      'redid: added Phase “Bodywork 2”',
+    );
+    expect(
+      describeEntry(
+        ctx,
+        entry('undo', [
+          { op: 'set', node_id: 'n1', type_id: 'phase', property_id: 'name', old: 'B', new: 'A' },
+        ]),
+      ),
+    ).toBe('undid: renamed “A” to “B”');
   });
 });

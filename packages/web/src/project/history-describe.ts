@@ -60,9 +60,32 @@ export function describeChange(ctx: DescribeContext, c: JsonObject): string {
   }
 }
 
-/** A whole history entry in words; undo and redo say so. */
+/**
+ * The change an undo entry reverses, as the undone command made it: an undo's own changes run backwards
+ * (undoing "added X" deletes X), so "undid: added X" is told from its inverse.
+ */
+function undone(c: JsonObject): JsonObject {
+  switch (c.op) {
+    case 'create':
+      return { ...c, op: 'delete' };
+    case 'delete':
+      return { ...c, op: 'create' };
+    case 'set': {
+      const { old, new: now, ...rest } = c;
+      return {
+        ...rest,
+        ...(now === undefined ? {} : { old: now }),
+        ...(old === undefined ? {} : { new: old }),
+      };
+    }
+    default:
+      return c;
+  }
+}
+
+/** A whole history entry in words; undo and redo say so, naming what the undone or redone command did. */
 export function describeEntry(ctx: DescribeContext, entry: HistoryEntry): string {
-  const changes = entry.changes;
+  const changes = entry.kind === 'undo' ? [...entry.changes].reverse().map(undone) : entry.changes;
   const main = changes.length > 0 ? describeChange(ctx, changes[0]!) : entry.command_type;
   const more = changes.length > 1 ? ` (+${changes.length - 1} more)` : '';
   const prefix = entry.kind === 'undo' ? 'undid: ' : entry.kind === 'redo' ? 'redid: ' : '';
