@@ -227,9 +227,8 @@ describe.runIf(run)('web UI: one person editing a project', () => {
   });
 
   it('[WEB6] keyboard: arrows move, Enter renames, Delete asks and deletes', async () => {
+    // a click on a row is enough for the keys to work (the tree keeps the focus)
     await ui.row('Weld panels').click();
-    const tree = page.getByTestId('tree');
-    await tree.focus();
     await page.keyboard.press('ArrowDown');
     expect(await ui.row('Strip paint').getAttribute('aria-selected')).toBe('true');
     await page.keyboard.press('ArrowLeft'); // to the parent
@@ -244,12 +243,13 @@ describe.runIf(run)('web UI: one person editing a project', () => {
     await page.keyboard.press('Enter');
     await ui.row('Body & Paint').waitFor();
     await ui.row('Weld panels').click();
-    await tree.focus();
     await page.keyboard.press('Delete');
     const dialog = page.getByRole('dialog', { name: 'Delete “Weld panels”?' });
     await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await eventually(async () => expect(await ui.row('Weld panels').count()).toBe(0));
+    // the selection moves to the next sibling (else the previous one, else the parent)
+    expect(await ui.row('Strip paint').getAttribute('aria-selected')).toBe('true');
     const g = await serverGraph(server, projectId);
     expect([...g.nodes.values()].some((n) => n.name === 'Weld panels')).toBe(false);
     expect(g.byName('Body & Paint').blueprint_type_id).toBe('phase');
@@ -274,6 +274,47 @@ describe.runIf(run)('web UI: one person editing a project', () => {
     expect(await ui.field('Main Part Used').inputValue()).not.toBe('');
     expect(await ui.field('Labor Rate (per hour)').inputValue()).toBe('$85.50');
     await shot(page, '07-project-view');
+  });
+
+  it("[WEB10] at 800×600 the page fits: no sideways scroll, the bar's items whole and apart, the name shown", async () => {
+    await page.setViewportSize({ width: 800, height: 600 });
+    try {
+      // with the history panel and without it (two clicks leave it as it was)
+      for (const pass of [1, 2]) {
+        const historyButton = page.getByRole('button', { name: 'History' });
+        const withHistory = (await historyButton.getAttribute('aria-pressed')) === 'true';
+        const widths = await page.evaluate(() => ({
+          scroll: document.documentElement.scrollWidth,
+          client: document.documentElement.clientWidth,
+        }));
+        expect(widths.scroll, `history ${withHistory}`).toBeLessThanOrEqual(widths.client);
+        const header = page.locator('.app-header');
+        const boxes = await header
+          .locator('.brand, .app-header__middle > *, .app-header__end > *')
+          .evaluateAll((els) =>
+            // what a narrow bar hides on purpose (labels, the mode badge) is not there to measure
+            els
+              .filter((el) => getComputedStyle(el).display !== 'none')
+              .map((el) => {
+                const r = el.getBoundingClientRect();
+                return { what: el.className, left: r.left, right: r.right, width: r.width };
+              }),
+          );
+        for (const b of boxes) expect(b.width, b.what).toBeGreaterThan(0);
+        for (let i = 1; i < boxes.length; i++) {
+          expect(boxes[i]!.left, `${boxes[i - 1]!.what} / ${boxes[i]!.what}`).toBeGreaterThanOrEqual(
+            boxes[i - 1]!.right - 0.5,
+          );
+        }
+        const name = await header.locator('.breadcrumb__current').boundingBox();
+        expect(name!.width).toBeGreaterThan(30);
+        expect(boxes.at(-1)!.right).toBeLessThanOrEqual(800);
+        await shot(page, `07b-narrow-${pass}`);
+        await historyButton.click();
+      }
+    } finally {
+      await page.setViewportSize({ width: 1360, height: 820 });
+    }
   });
 
   it('[WEB8] the project list: rename, export, import (original and Talus Tally files), delete with confirmation', async () => {
@@ -308,6 +349,27 @@ describe.runIf(run)('web UI: one person editing a project', () => {
       .setInputFiles(join(FIXTURES, 'projects', 'budget_smoke_test_project.json'));
     await page.getByRole('dialog').getByRole('button', { name: 'Import' }).click();
     await ui.row('Budget Smoke Test Project').waitFor();
+
+    // an older file with a type and properties the template dropped: their values are shown, read-only
+    await page.getByRole('link', { name: 'Projects' }).click();
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page
+      .getByLabel('Project file')
+      .setInputFiles(join(FIXTURES, 'projects', 'orphan_test_project.json'));
+    await page.getByRole('dialog').getByRole('button', { name: 'Import' }).click();
+    await ui.row('Old Widget Panel').waitFor();
+    await ui.select('Old Widget Panel');
+    const kept = page.getByRole('region', { name: 'Kept from the file' });
+    expect(await kept.locator('dt').allTextContents()).toEqual([
+      'widget_mode',
+      'widget_version',
+      'legacy_config',
+    ]);
+    expect(await kept.locator('dd').allTextContents()).toEqual(['advanced', '2.3.1', 'auto']);
+    await page.getByRole('button', { name: 'Expand all' }).click();
+    await ui.select('Spec out architecture');
+    expect(await kept.locator('dt').allTextContents()).toEqual(['risk_level', 'sprint_estimate']);
+    await shot(page, '08-kept-values');
 
     await page.getByRole('link', { name: 'Projects' }).click();
     await page.getByTestId('project-row').first().waitFor();

@@ -8,7 +8,7 @@ export function AppHeader({ children }: { children?: ReactNode }) {
     <header className="app-header">
       <a className="brand" {...linkProps('/')}>
         <img src="/favicon.svg" alt="" width={22} height={22} />
-        Talus Tally
+        <span className="brand__name">Talus Tally</span>
       </a>
       <div className="app-header__middle">{children}</div>
       <div className="app-header__end">

@@ -43,17 +43,25 @@ export function ProjectHeader(props: ProjectHeaderProps) {
       <PresenceBar others={others} mirror={mirror} stale={state !== 'live'} />
       <UndoControls commands={commands} />
       {session.mode === 'accounts' ? (
-        <button type="button" className="button button--ghost" onClick={() => setMembers(true)}>
-          <Icon name="people" size={16} /> Members
+        <button
+          type="button"
+          className="button button--ghost"
+          aria-label="Members"
+          title="Members"
+          onClick={() => setMembers(true)}
+        >
+          <Icon name="people" size={16} /> <span className="wide-only">Members</span>
         </button>
       ) : null}
       <button
         type="button"
         className="button button--ghost"
         aria-pressed={props.showHistory}
+        aria-label="History"
+        title="History"
         onClick={props.onToggleHistory}
       >
-        <Icon name="history" size={16} /> History
+        <Icon name="history" size={16} /> <span className="wide-only">History</span>
       </button>
       {members ? (
         <MembersDialog

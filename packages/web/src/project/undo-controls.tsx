@@ -58,8 +58,9 @@ export function UndoControls({ commands }: { commands: Commands }) {
           checked={commands.scope === 'session'}
           disabled={disabled}
           onChange={(e) => commands.setScope(e.target.checked ? 'session' : 'mine')}
+          aria-label="Everyone’s changes"
         />
-        Everyone’s changes
+        <span className="wide-only">Everyone’s changes</span>
       </label>
     </div>
   );

@@ -124,6 +124,7 @@ export function Inspector(props: InspectorProps) {
           to fix them.
         </p>
       ) : null}
+      <KeptValues node={node} orphaned={orphaned} />
       {[...groups].map(([group, ps]) => (
         <section key={group} className="inspector__group" aria-label={group}>
           <h3>{group}</h3>
@@ -146,5 +147,39 @@ export function Inspector(props: InspectorProps) {
         </section>
       ))}
     </div>
+  );
+}
+
+const show = (v: Json | undefined): string => {
+  const text = typeof v === 'string' ? v : JSON.stringify(v);
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+};
+
+/**
+ * Values the node keeps that no field of its type shows: all the properties of a node whose type left the
+ * template, and properties its type no longer has (`metadata.orphaned_properties`), as imported. Read-only:
+ * they are there to be read and copied, not edited.
+ */
+function KeptValues({ node, orphaned }: { node: NodeRecord; orphaned: boolean }) {
+  const kept: Array<[string, Json]> = [];
+  if (orphaned) for (const [k, v] of Object.entries(node.properties)) if (k !== 'name') kept.push([k, v]);
+  const extra = node.metadata.orphaned_properties;
+  if (extra && typeof extra === 'object' && !Array.isArray(extra)) {
+    for (const [k, v] of Object.entries(extra as Record<string, Json>)) kept.push([k, v]);
+  }
+  if (kept.length === 0) return null;
+  return (
+    <section className="inspector__group" aria-label="Kept from the file">
+      <h3>Kept from the file</h3>
+      <p className="muted">Values of properties the template does not have (any more), kept as they were.</p>
+      <dl className="kept-values">
+        {kept.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{show(v)}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
   );
 }
