@@ -173,6 +173,66 @@ function errorText(frame: Buffer): string {
 
 // ---------------------------------------------------------------------------------------------------------
 
+/**
+ * The count of a throughput run: acknowledgements (latency only inside the measured window), refusals,
+ * and the `revision` events each receiver got; the run's result once every receiver has caught up.
+ */
+class Tally {
+  readonly ack = new Samples();
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  errors = 0;
+  firstError: string | null = null;
+  acked = 0;
+  inWindow = 0;
+  ackBytes = 0;
+  eventBytes = 0;
+
+  constructor(
+    readonly received: Float64Array,
+    private readonly durationMs: number,
+    warmupMs: number,
+  ) {
+    this.windowStart = performance.now() + warmupMs;
+    this.windowEnd = this.windowStart + durationMs;
+  }
+
+  ok(sentAt: number, now: number, bytes: number): void {
+    this.acked++;
+    this.ackBytes = bytes;
+    if (now >= this.windowStart && now < this.windowEnd) {
+      this.inWindow++;
+      this.ack.add(now - sentAt);
+    }
+  }
+
+  fail(text: string): void {
+    this.errors++;
+    this.firstError ??= text;
+  }
+
+  /** Every receiver gets one revision per acknowledged command: wait for them (at most 10 s), then sum up. */
+  async result(): Promise<ThroughputResult> {
+    const drainStart = performance.now();
+    while (performance.now() - drainStart < 10_000 && this.received.some((r) => r < this.acked))
+      await sleep(20);
+    return {
+      commands: this.inWindow,
+      seconds: this.durationMs / 1000,
+      rate: this.inWindow / (this.durationMs / 1000),
+      ack: this.ack.summary(),
+      errors: this.errors,
+      firstError: this.firstError,
+      acked: this.acked,
+      receivedMin: Math.min(...this.received),
+      receivedMax: Math.max(...this.received),
+      eventBytes: this.eventBytes,
+      ackBytes: this.ackBytes,
+      generatorCpuMs: 0,
+    };
+  }
+}
+
 async function socketThroughput(s: SocketThroughput): Promise<ThroughputResult> {
   const total = s.senders + s.listeners;
   const received = new Float64Array(total);
@@ -194,15 +254,7 @@ async function socketThroughput(s: SocketThroughput): Promise<ThroughputResult> 
   await quiet(() => lastFrameAt, 300, 10_000);
   received.fill(0);
 
-  const ack = new Samples();
-  let errors = 0;
-  let firstError: string | null = null;
-  let acked = 0;
-  let inWindow = 0;
-  let ackBytes = 0;
-  const t0 = performance.now();
-  const windowStart = t0 + s.warmupMs;
-  const windowEnd = windowStart + s.durationMs;
+  const tally = new Tally(received, s.durationMs, s.warmupMs);
   let outstanding = 0;
   let done!: () => void;
   const finished = new Promise<void>((r) => {
@@ -217,41 +269,18 @@ async function socketThroughput(s: SocketThroughput): Promise<ThroughputResult> 
     sock.emitRaw('execute_command', updateJson(s.sessionId, target, `v${sender}-${seq}`), (frame, ok) => {
       outstanding--;
       const now = performance.now();
-      if (ok) {
-        acked++;
-        ackBytes = frame.length;
-        if (now >= windowStart && now < windowEnd) {
-          inWindow++;
-          ack.add(now - sentAt);
-        }
-      } else {
-        errors++;
-        firstError ??= errorText(frame);
-      }
-      if (now < windowEnd && !sock.closed) send(sender, seq + s.inFlight);
+      if (ok) tally.ok(sentAt, now, frame.length);
+      else tally.fail(errorText(frame));
+      if (now < tally.windowEnd && !sock.closed) send(sender, seq + s.inFlight);
       else if (outstanding === 0) done();
     });
   };
   for (let i = 0; i < s.senders; i++) for (let k = 0; k < s.inFlight; k++) send(i, k);
   await Promise.race([finished, sleep(s.warmupMs + s.durationMs + 30_000)]);
-  // every receiver gets one revision per acknowledged command (bounded wait)
-  const drainStart = performance.now();
-  while (performance.now() - drainStart < 10_000 && received.some((r) => r < acked)) await sleep(20);
+  tally.eventBytes = eventBytes;
+  const result = await tally.result();
   for (const sock of sockets) sock.close();
-  return {
-    commands: inWindow,
-    seconds: s.durationMs / 1000,
-    rate: inWindow / (s.durationMs / 1000),
-    ack: ack.summary(),
-    errors,
-    firstError,
-    acked,
-    receivedMin: Math.min(...received),
-    receivedMax: Math.max(...received),
-    eventBytes,
-    ackBytes,
-    generatorCpuMs: 0,
-  };
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -281,16 +310,8 @@ async function restThroughput(s: RestThroughput): Promise<ThroughputResult> {
   const conns = await Promise.all(
     Array.from({ length: s.connections }, () => RawHttp.open(u.hostname, Number(u.port))),
   );
-  const ack = new Samples();
-  let errors = 0;
-  let firstError: string | null = null;
-  let acked = 0;
-  let inWindow = 0;
-  let ackBytes = 0;
-  const t0 = performance.now();
-  const windowStart = t0 + s.warmupMs;
-  const windowEnd = windowStart + s.durationMs;
-  const hardEnd = windowEnd + 30_000;
+  const tally = new Tally(received, s.durationMs, s.warmupMs);
+  const { windowEnd } = tally;
 
   await Promise.all(
     conns.map(async (conn, c) => {
@@ -298,7 +319,7 @@ async function restThroughput(s: RestThroughput): Promise<ThroughputResult> {
       const headers = { 'X-Talus-User': `rest-${c}` };
       for (let seq = 0; ; seq++) {
         const sentAt = performance.now();
-        if (sentAt >= windowEnd || sentAt >= hardEnd) return;
+        if (sentAt >= windowEnd) return;
         const body = updateJson(s.sessionId, target, `r${c}-${seq}`);
         let status = 0;
         let answer: Buffer;
@@ -307,43 +328,19 @@ async function restThroughput(s: RestThroughput): Promise<ThroughputResult> {
             postJson(host, '/api/v1/commands/execute', body, headers),
           ));
         } catch (err) {
-          errors++;
-          firstError ??= String(err);
+          tally.fail(String(err));
           return;
         }
-        const now = performance.now();
-        if (status === 200) {
-          acked++;
-          ackBytes = answer.length;
-          if (now >= windowStart && now < windowEnd) {
-            inWindow++;
-            ack.add(now - sentAt);
-          }
-        } else {
-          errors++;
-          firstError ??= `${status} ${errorText(answer)}`;
-        }
+        if (status === 200) tally.ok(sentAt, performance.now(), answer.length);
+        else tally.fail(`${status} ${errorText(answer)}`);
       }
     }),
   );
-  const drainStart = performance.now();
-  while (performance.now() - drainStart < 10_000 && received.some((r) => r < acked)) await sleep(20);
+  tally.eventBytes = eventBytes;
+  const result = await tally.result();
   for (const c of conns) c.close();
   for (const l of listeners) l.close();
-  return {
-    commands: inWindow,
-    seconds: s.durationMs / 1000,
-    rate: inWindow / (s.durationMs / 1000),
-    ack: ack.summary(),
-    errors,
-    firstError,
-    acked,
-    receivedMin: Math.min(...received),
-    receivedMax: Math.max(...received),
-    eventBytes,
-    ackBytes,
-    generatorCpuMs: 0,
-  };
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------------------
