@@ -13,6 +13,7 @@ import {
   cut,
   expectInSync,
   gate,
+  historyIds,
   record,
   revisionsAfter,
   serverSocket,
@@ -77,20 +78,6 @@ async function makeChanges(writer: TalusClient, session: string, rootId: string,
     });
   await writer.execute(session, 'LinkNode', { parent_id: area.node_id!, child_id: inner.node_id! });
   await writer.execute(session, 'UnlinkNode', { parent_id: area.node_id!, child_id: inner.node_id! });
-}
-
-async function historyIds(client: TalusClient, projectId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let before: number | undefined;
-  for (;;) {
-    const page = await client.projectHistory(projectId, {
-      limit: 1000,
-      ...(before !== undefined ? { before } : {}),
-    });
-    ids.push(...page.history.map((h) => h.command_id));
-    if (page.next_before === null) return ids;
-    before = page.next_before;
-  }
 }
 
 describe('reconnection', () => {

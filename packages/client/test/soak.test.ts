@@ -4,15 +4,17 @@
  * graph, applied every revision exactly once and in order, and every acknowledged command is in the
  * history exactly once.
  */
-import {
-  createClient,
-  type NodeRecord,
-  type ProjectMirror,
-  type TalusClient,
-  TalusError,
-} from '@talus/client';
+import { createClient, type NodeRecord, type ProjectMirror, TalusError } from '@talus/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createProject, cut, expectInSync, record, startServer, type TestServer } from './support.js';
+import {
+  createProject,
+  cut,
+  expectInSync,
+  historyIds,
+  record,
+  startServer,
+  type TestServer,
+} from './support.js';
 
 const MIRRORS = 20;
 /** The soak runs at least this long, and until enough happened (a slow machine runs it longer)... */
@@ -102,20 +104,6 @@ function randomChange(
   }
   if (roll < 90) return m.execute('DeleteNode', { node_id: node.id });
   return r.next() < 0.5 ? m.undo({ scope: 'mine' }) : m.undo();
-}
-
-async function historyIds(client: TalusClient, projectId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let before: number | undefined;
-  for (;;) {
-    const page = await client.projectHistory(projectId, {
-      limit: 1000,
-      ...(before !== undefined ? { before } : {}),
-    });
-    ids.push(...page.history.map((h) => h.command_id));
-    if (page.next_before === null) return ids;
-    before = page.next_before;
-  }
 }
 
 describe('soak', () => {

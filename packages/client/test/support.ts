@@ -106,3 +106,18 @@ export async function expectInSync(
 /** `1, 2, …, n` after `from`. */
 export const revisionsAfter = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => from + 1 + i);
+
+/** The command ids of a project's whole history, newest first (every page). */
+export async function historyIds(client: TalusClient, projectId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let before: number | undefined;
+  for (;;) {
+    const page = await client.projectHistory(projectId, {
+      limit: 1000,
+      ...(before !== undefined ? { before } : {}),
+    });
+    ids.push(...page.history.map((h) => h.command_id));
+    if (page.next_before === null) return ids;
+    before = page.next_before;
+  }
+}
