@@ -6,6 +6,7 @@
  */
 import { createClient, type NodeRecord, type ProjectMirror, TalusError } from '@talus/client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../core/test/prng.js';
 import {
   createProject,
   cut,
@@ -25,14 +26,7 @@ const MAX_DURATION_MS = 60_000;
 
 /** A small seeded generator, so that a failing run can be repeated with its seed. */
 function rng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (n: number) => Math.floor(next() * n),

@@ -18,18 +18,8 @@ import {
   type Template,
 } from '../src/index.js';
 
-// A deterministic PRNG, so that every run picks the same kind of targets
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// a deterministic PRNG, so that every run picks the same kind of targets
+export { mulberry32 } from '../test/prng.js';
 
 export function loadSoftwareRelease(): Template {
   const file = join(builtinTemplatesDir(), 'software_release.yaml');

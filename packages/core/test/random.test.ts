@@ -21,6 +21,7 @@ import {
   type Template,
 } from '../src/index.js';
 import { buildTemplate, snapshot } from './factories.js';
+import { mulberry32 } from './prng.js';
 
 const SEED = Number(process.env.TALUS_SEED ?? 20260214) >>> 0;
 const STEPS = Number(process.env.TALUS_STEPS ?? 10_000);
@@ -30,18 +31,6 @@ const ACTORS = ['alice', 'bob', 'carol'] as const;
 
 // ---------------------------------------------------------------------------------------------------------
 // Deterministic randomness
-
-/** mulberry32: a small, fast, seedable PRNG with 32 bits of state. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;

@@ -8,6 +8,7 @@
  */
 import { ERROR_CATALOGUE } from '@talus/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../core/test/prng.js';
 import { ROUTE_RULES } from '../src/auth/policy.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import {
@@ -23,16 +24,6 @@ import { call } from './helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = mulberry32(SEED);
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(list: readonly T[]): T => list[int(list.length)]!;

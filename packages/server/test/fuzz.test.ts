@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE } from '../../core/src/errors.js';
+import { mulberry32 } from '../../core/test/prng.js';
 import {
   ack,
   call,
@@ -27,16 +28,6 @@ const MIB = 1024 * 1024;
 
 // ---- a seeded random source -----------------------------------------------------------------------------------
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = mulberry32(SEED);
 const int = (n: number) => Math.floor(random() * n);
 const chance = (p: number) => random() < p;

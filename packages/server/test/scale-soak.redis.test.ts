@@ -1,5 +1,6 @@
 import { createClient, type ProjectMirror, type TalusClient } from '@talus/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../core/test/prng.js';
 import {
   type Cluster,
   clusterServices,
@@ -11,18 +12,6 @@ import {
 import { call, flatten } from './helpers.js';
 
 const available = await clusterServices();
-
-/** A deterministic PRNG (mulberry32) so that a failing run can be repeated with SCALE_SEED. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.SCALE_SEED ?? Date.now() % 100000);
 /** A value with object keys sorted (PostgreSQL's JSONB does not keep key order). */
@@ -64,7 +53,7 @@ describe.skipIf(!available)('scale-out with the SDK: fail-over and restarts', ()
   it(`[SCALE4] 20 mirrors over 3 processes restarted at random end equal to the store, history gap-free (seed ${SEED})`, {
     timeout: 150_000,
   }, async () => {
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     const admin = createClient({ url: procs[0]!.base, name: 'admin' });
     clients.push(admin);
     const created = await admin.createProject({ template_id: 'festival', project_name: 'Soak' });
