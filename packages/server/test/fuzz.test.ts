@@ -546,7 +546,7 @@ function invalidData(type: string): Record<string, unknown> {
             { ...base(), parent_id: wrongType('string') },
             { ...base(), blueprint_type_id: wrongType('string') },
             { ...base(), blueprint_type_id: '' },
-            { ...base(), name: pick([wrongType('string'), '', 'n'.repeat(1001)]) },
+            { ...base(), name: pick([wrongType('string'), '', 'n'.repeat(100_001), '😀'.repeat(100_001)]) },
             { ...base(), index: wrongType('integer') },
             { ...base(), properties: wrongType('object') },
             { ...base(), node_id: wrongType('string') },
