@@ -23,10 +23,8 @@ function optionSource(o: SelectOption): JsonObject {
   return withExtras(o.extras, out);
 }
 
-function propertySource(p: PropertyDef): JsonObject {
-  const out: JsonObject = { id: p.id, uuid: p.uuid, label: p.label, type: p.type, required: p.required };
-  if (p.default !== undefined) out.value = cloneJson(p.default);
-  if (p.options !== undefined) out.options = p.options.map(optionSource);
+/** The fields a property carries alike in its source and in its schema, and its extra fields. */
+function withPropertyFields(p: PropertyDef, out: JsonObject): JsonObject {
   for (const key of PROPERTY_STRINGS) {
     const v = p[key];
     if (v !== undefined) out[key] = v;
@@ -34,6 +32,13 @@ function propertySource(p: PropertyDef): JsonObject {
   if (p.system_locked !== undefined) out.system_locked = p.system_locked;
   if (p.from_feature !== undefined) out.from_feature = p.from_feature;
   return withExtras(p.extras, out);
+}
+
+function propertySource(p: PropertyDef): JsonObject {
+  const out: JsonObject = { id: p.id, uuid: p.uuid, label: p.label, type: p.type, required: p.required };
+  if (p.default !== undefined) out.value = cloneJson(p.default);
+  if (p.options !== undefined) out.options = p.options.map(optionSource);
+  return withPropertyFields(p, out);
 }
 
 function typeSource(t: NodeTypeDef): JsonObject {
@@ -84,13 +89,7 @@ function propertySchema(p: PropertyDef): JsonObject {
   };
   if (p.default !== undefined) out.default = cloneJson(p.default);
   if (p.options !== undefined) out.options = p.options.map(optionSchema);
-  for (const key of PROPERTY_STRINGS) {
-    const v = p[key];
-    if (v !== undefined) out[key] = v;
-  }
-  if (p.system_locked !== undefined) out.system_locked = p.system_locked;
-  if (p.from_feature !== undefined) out.from_feature = p.from_feature;
-  return withExtras(p.extras, out);
+  return withPropertyFields(p, out);
 }
 
 function typeSchema(t: NodeTypeDef): JsonObject {

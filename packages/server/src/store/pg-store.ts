@@ -1,4 +1,4 @@
-import type { HistoryEntry, JsonObject, NodeRecord } from '@talus/core';
+import type { HistoryEntry, NodeRecord } from '@talus/core';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { AccountStore, HasAccounts } from './account-store.js';
@@ -26,19 +26,6 @@ export interface PgStoreOptions {
 
 /** Lower case, digits and `_`: usable in `search_path` and as an identifier without quoting. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-interface ProjectDbRow {
-  id: string;
-  name: string;
-  template_id: string;
-  template_version: string;
-  template: JsonObject;
-  extras: JsonObject;
-  revision: number;
-  roots: string[];
-  created_at: string;
-  updated_at: string;
-}
 
 // The statements of the hot path take their rows as one JSON document (`jsonb_to_recordset`), so that a
 // commit costs a fixed number of round trips however many revisions and nodes it carries.
@@ -329,7 +316,7 @@ export class PgStore implements Store, HasAccounts {
   async loadProject(id: string): Promise<StoredProject | undefined> {
     // one snapshot for the three reads, so that a commit landing meanwhile is seen entirely or not at all
     return this.tx(async (c) => {
-      const r = (await c.query<ProjectDbRow>(SQL.getProject, [id])).rows[0];
+      const r = (await c.query<ProjectRow>(SQL.getProject, [id])).rows[0];
       if (!r) return undefined;
       const nodes = (await c.query<{ data: NodeRecord }>(SQL.nodesOf, [id])).rows.map((n) => n.data);
       const history = (await c.query<{ entry: HistoryEntry }>(SQL.historyOf, [id])).rows.map((h) => h.entry);
