@@ -1,4 +1,4 @@
-import type { Actor } from '@talus/core';
+import { type Actor, longerThan } from '@talus/core';
 
 export const LOCAL_ACTOR: Actor = { id: 'local', name: 'Local user' };
 
@@ -12,8 +12,10 @@ const MAX_NAME = 100;
  */
 export function declaredActor(name: unknown): Actor {
   if (typeof name !== 'string') return LOCAL_ACTOR;
-  const chars = Array.from(name.trim());
-  const cut = (chars.length > MAX_NAME ? chars.slice(0, MAX_NAME).join('') : chars.join('')).trim();
+  const trimmed = name.trim();
+  const cut = longerThan(trimmed, MAX_NAME)
+    ? Array.from(trimmed).slice(0, MAX_NAME).join('').trim()
+    : trimmed;
   return cut.length > 0 ? { id: cut, name: cut } : LOCAL_ACTOR;
 }
 

@@ -1,8 +1,7 @@
 import type { HistoryEntry, Json, JsonObject } from '@talus/client';
+import { clip } from '../ui/text.js';
 import { formatCurrency } from './inspector/validate.js';
 import type { SchemaIndex } from './schema-index.js';
-
-const clip = (s: string, n = 40) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 export interface DescribeContext {
   schema: SchemaIndex;
@@ -13,7 +12,7 @@ export interface DescribeContext {
 function nodeName(ctx: DescribeContext, id: Json | undefined, fallback?: Json): string {
   const name =
     (typeof id === 'string' && ctx.nameOf(id)) || (typeof fallback === 'string' ? fallback : undefined);
-  return name ? `“${clip(name)}”` : 'a node';
+  return name ? `“${clip(name, 40)}”` : 'a node';
 }
 
 function showValue(ctx: DescribeContext, typeId: string, propertyId: string, v: Json | undefined): string {
@@ -26,7 +25,7 @@ function showValue(ctx: DescribeContext, typeId: string, propertyId: string, v: 
     const ids = Array.isArray(v) ? v : [v];
     return ids.map((id) => nodeName(ctx, id)).join(', ');
   }
-  return typeof v === 'string' ? `“${clip(v)}”` : clip(JSON.stringify(v));
+  return typeof v === 'string' ? `“${clip(v, 40)}”` : clip(JSON.stringify(v), 40);
 }
 
 /** One change of a history entry in words: "added Phase “Bodywork”", "set Status of “Engine” to Done". */

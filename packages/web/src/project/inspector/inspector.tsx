@@ -1,6 +1,7 @@
 import type { Json, NodeRecord, PresenceClient, SchemaProperty } from '@talus/client';
 import { useMemo } from 'react';
 import { Icon, TypeIcon } from '../../ui/icons.js';
+import { clip } from '../../ui/text.js';
 import type { SchemaIndex } from '../schema-index.js';
 import type { GraphReader } from '../tree-rows.js';
 import type { Commands } from '../use-commands.js';
@@ -150,10 +151,7 @@ export function Inspector(props: InspectorProps) {
   );
 }
 
-const show = (v: Json | undefined): string => {
-  const text = typeof v === 'string' ? v : JSON.stringify(v);
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
-};
+const show = (v: Json | undefined): string => clip(typeof v === 'string' ? v : JSON.stringify(v), 200);
 
 /**
  * Values the node keeps that no field of its type shows: all the properties of a node whose type left the

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { clip } from '../../ui/text.js';
 import type { EditorProps } from './editor-props.js';
 
 /** `checkbox`: shown changed at once and sent; put back if the server refuses. */
@@ -27,7 +28,7 @@ export function JsonView({ inputId, value, describedBy }: EditorProps) {
   const text = value === undefined || value === null ? '—' : JSON.stringify(value, null, 1);
   return (
     <output id={inputId} className="json-view" aria-describedby={describedBy}>
-      {text.length > 2000 ? `${text.slice(0, 2000)}…` : text}
+      {clip(text, 2001)}
     </output>
   );
 }
